@@ -1,0 +1,47 @@
+"""What every command resolves first: the project, its state and its suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flightcheck import suite as suites
+from flightcheck.checks import Registry
+from flightcheck.errors import UsageError
+from flightcheck.planner import Mode
+
+
+@dataclass(frozen=True)
+class Target:
+    """The project directory, its state directory and the suite it runs."""
+
+    project: Path
+    state_dir: Path
+    suite: str | None
+
+    @classmethod
+    def resolve(
+        cls, project: str | None, state_dir: str | None, suite: str | None
+    ) -> Target:
+        root = Path(project or ".").expanduser().resolve()
+        if not root.is_dir():
+            raise UsageError(
+                f"the project directory {root} does not exist: check --project"
+            )
+        state = (
+            Path(state_dir).expanduser().resolve()
+            if state_dir
+            else root / ".checkpoints"
+        )
+        return cls(project=root, state_dir=state, suite=suite)
+
+
+def load_target(target: Target, mode: Mode) -> Registry:
+    """Load the suite and check that ``--from-check`` names one of its checks."""
+    registry = suites.load(suites.choose(target.project, target.suite))
+    count = len(registry.checks)
+    if mode.start is not None and not 1 <= mode.start <= count:
+        raise UsageError(
+            f"--from-check {mode.start} is out of range: the checks are 1..{count}"
+        )
+    return registry
