@@ -328,7 +328,7 @@ class _Ticker(threading.Thread):
         super().__init__(name="flightcheck-activity", daemon=True)
         self._sink = sink
         self._label = label
-        self._started = time.monotonic()
+        self._since = time.monotonic()
         self._done = threading.Event()
         self.start()
 
@@ -336,7 +336,7 @@ class _Ticker(threading.Thread):
         if self._done.wait(ConsoleSink.ACTIVITY_AFTER_S):
             return
         while not self._done.is_set():
-            elapsed = time.monotonic() - self._started
+            elapsed = time.monotonic() - self._since
             self._sink.show_status(f"  ... {self._label}: {clock(elapsed)} elapsed")
             self._done.wait(0.5)
 

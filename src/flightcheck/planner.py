@@ -32,7 +32,7 @@ class Mode:
         if self.full:
             return "FULL"
         if self.start is not None:
-            return f"FROM CHECK {self.start}"
+            return f"CHECKPOINT RESUME from check {self.start}"
         return "CHECKPOINT RESUME"
 
 

@@ -99,7 +99,7 @@ class Runner:
                 title=self.suite.title,
                 platform=self.platform,
                 started=started,
-                mode=self.mode.label,
+                mode=self._mode_label(decisions),
                 mode_lines=self._mode_lines(prior, decisions, loaded.problem),
                 notices=notices,
             )
@@ -258,6 +258,13 @@ class Runner:
             log_file=self.log_file,
             details={"mode": self.mode.label, "run_started": started.isoformat()},
         )
+
+    def _mode_label(self, decisions: list[Decision]) -> str:
+        if self.mode.full or self.mode.start is not None:
+            return self.mode.label
+        pairs = zip(self.suite.checks, decisions, strict=True)
+        first = next((c for c, d in pairs if d.action is not Action.SKIP), None)
+        return f"{self.mode.label} from check {first.number}" if first else self.mode.label
 
     def _mode_lines(
         self, prior: Checkpoint | None, decisions: list[Decision], problem: str
