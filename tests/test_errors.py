@@ -5,22 +5,29 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import pytest
-from conftest import Project, clean_env
 
+from conftest import Project, clean_env
 from flightcheck.errors import ExitCode
 
 
-def assert_one_line_error(result: object, *fragments: str) -> None:
-    assert getattr(result, "returncode") == ExitCode.USAGE, result
-    stderr = getattr(result, "stderr")
+class Finished(Protocol):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def assert_one_line_error(result: Finished, *fragments: str) -> None:
+    assert result.returncode == ExitCode.USAGE, result
+    stderr = result.stderr
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, result
     assert lines[0].startswith("flightcheck: error: "), result
     for fragment in fragments:
         assert fragment in lines[0], result
-    assert "Traceback" not in getattr(result, "stdout") + stderr
+    assert "Traceback" not in result.stdout + stderr
 
 
 @pytest.mark.parametrize(
@@ -70,11 +77,13 @@ SUITE_MISTAKES = {
         "check id 'a' is declared twice",
     ),
     "unknown need": (
-        "from flightcheck import check\n@check('a', 'A', needs=['z'])\ndef a(ctx): pass\n",
+        "from flightcheck import check\n"
+        "@check('a', 'A', needs=['z'])\ndef a(ctx): pass\n",
         "needs 'z', which is not declared before it",
     ),
     "bad ttl": (
-        "from flightcheck import check\n@check('a', 'A', ttl='soon')\ndef a(ctx): pass\n",
+        "from flightcheck import check\n"
+        "@check('a', 'A', ttl='soon')\ndef a(ctx): pass\n",
         "ttl of check 'a' 'soon' is not a duration",
     ),
     "bad id": (

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import Project
 
+from conftest import Project
 from flightcheck import history
 from flightcheck.state import Checkpoint
 

@@ -9,7 +9,6 @@ import subprocess
 import time
 
 from conftest import Project
-
 from flightcheck.errors import ExitCode
 
 

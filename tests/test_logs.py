@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from conftest import Project
-
 from flightcheck import history
 
 LINE = re.compile(r"^\d\d:\d\d:\d\d \| .+$")

@@ -6,10 +6,10 @@ import signal
 import time
 
 import pytest
-from conftest import Project
-from test_lock import wait_until_running
 
+from conftest import Project
 from flightcheck.errors import ExitCode
+from test_lock import wait_until_running
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import json
 import stat
 
 import pytest
+
 from conftest import Project
 
 SPEC_FIELDS = {
@@ -47,7 +48,7 @@ def test_checkpoint_keeps_the_spec_fields_and_one_entry_per_check(
     assert isinstance(checks, dict)
     assert sorted(checks, key=int) == [str(n) for n in range(1, 11)]
     for entry in checks.values():
-        assert ENTRY_FIELDS <= set(entry)
+        assert set(entry) >= ENTRY_FIELDS
     assert checks["4"]["status"] == "FAIL"
     assert checks["8"]["status"] == "BLOCKED"
 
@@ -97,10 +98,13 @@ CORRUPT = {
     "not json": b"this is not json\n",
     "binary": b"\x00\xff\xfe garbage",
     "wrong top type": b"[1, 2, 3]",
-    "wrong field type": b'{"timestamp": "2026-02-18T14:32:15", "last_completed_check": "8"}',
+    "wrong field type": b'{"timestamp": "2026-02-18T14:32:15", '
+    b'"last_completed_check": "8"}',
     "bad time": b'{"timestamp": "yesterday", "last_completed_check": 1}',
-    "bad entry": b'{"timestamp": "2026-02-18T14:32:15", "checks": {"1": {"status": "MAYBE"}}}',
-    "future schema": b'{"timestamp": "2026-02-18T14:32:15", "schema_version": 99, "checks": {}}',
+    "bad entry": b'{"timestamp": "2026-02-18T14:32:15", '
+    b'"checks": {"1": {"status": "MAYBE"}}}',
+    "future schema": b'{"timestamp": "2026-02-18T14:32:15", '
+    b'"schema_version": 99, "checks": {}}',
 }
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import inspect
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Protocol
 
 from flightcheck.checks import Check
@@ -230,11 +230,21 @@ def fingerprint(item: Check, scope: Scope) -> Fingerprint:
 
 
 def _definition_digest(item: Check) -> str:
-    try:
-        source = inspect.getsource(item.func)
-    except (OSError, TypeError):
-        source = item.func.__code__.co_code.hex()
-    return digest(f"{source}\0{item.needs}".encode())
+    hasher = hashlib.sha256(repr(item.needs).encode())
+    _hash_code(hasher, item.func.__code__)
+    return hasher.hexdigest()[:_DIGEST_CHARS]
+
+
+def _hash_code(hasher: hashlib._Hash, code: CodeType) -> None:
+    # The compiled code, not the source text: reading and tokenizing source
+    # costs more than a skipped run may spend, and a moved line changes nothing.
+    hasher.update(code.co_code)
+    hasher.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            _hash_code(hasher, const)
+        else:
+            hasher.update(repr(const).encode())
 
 
 def secret_names(checks: tuple[Check, ...]) -> set[str]:

@@ -264,7 +264,9 @@ class Runner:
             return self.mode.label
         pairs = zip(self.suite.checks, decisions, strict=True)
         first = next((c for c, d in pairs if d.action is not Action.SKIP), None)
-        return f"{self.mode.label} from check {first.number}" if first else self.mode.label
+        return (
+            f"{self.mode.label} from check {first.number}" if first else self.mode.label
+        )
 
     def _mode_lines(
         self, prior: Checkpoint | None, decisions: list[Decision], problem: str
