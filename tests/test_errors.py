@@ -151,3 +151,12 @@ def test_check_timeout_fails_the_check_and_the_run_goes_on(project: Project) -> 
     assert "  [FAIL] Timed out after 1.0s" in result.stdout
     assert "image" not in project.ran()
     assert "[BLOCKED] needs check 4 (Docker), which failed" in result.stdout
+
+
+def test_state_dir_that_is_a_file(project: Project) -> None:
+    blocker = project.root / "not-a-dir"
+    blocker.write_text("")
+
+    result = project.run("--state-dir", str(blocker))
+
+    assert_one_line_error(result, "cannot create the state directory")

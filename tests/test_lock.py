@@ -56,6 +56,8 @@ def test_wait_queues_behind_the_holder(project: Project) -> None:
         second = project.run("--wait")
 
         assert second.returncode == 0, second
+        assert second.stderr.startswith("flightcheck: waiting for the run that holds ")
+        assert f"(pid {holder.pid} on " in second.stderr
         assert holder.wait(timeout=30) == 0
         assert "Resuming from: nothing - every check is still valid" in second.stdout
     finally:

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -42,9 +42,13 @@ class RunEntry:
     def parse(cls, line: str) -> RunEntry | None:
         try:
             data = json.loads(line)
-            return cls(**data)
+            known = {name: data[name] for name in _FIELDS if name in data}
+            return cls(**known)
         except (ValueError, TypeError):
             return None
+
+
+_FIELDS = tuple(f.name for f in fields(RunEntry))
 
 
 def create_log(logs_dir: Path, started: datetime) -> Path:

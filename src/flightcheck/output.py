@@ -6,12 +6,13 @@ are two of them, and later reports (JSON, JUnit, GitHub) are more.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TextIO
@@ -99,12 +100,41 @@ class Fanout:
     def __init__(self, *reporters: Reporter) -> None:
         self._reporters = reporters
 
-    def __getattr__(self, event: str) -> Callable[..., None]:
-        def broadcast(*args: object) -> None:
-            for reporter in self._reporters:
-                getattr(reporter, event)(*args)
+    def start(self, run: RunStart) -> None:
+        for reporter in self._reporters:
+            reporter.start(run)
 
-        return broadcast
+    def check_started(self, item: Check, decision: Decision) -> None:
+        for reporter in self._reporters:
+            reporter.check_started(item, decision)
+
+    def line(self, item: Check, line: Line) -> None:
+        for reporter in self._reporters:
+            reporter.line(item, line)
+
+    def check_skipped(self, item: Check, decision: Decision) -> None:
+        for reporter in self._reporters:
+            reporter.check_skipped(item, decision)
+
+    def check_held(self, item: Check, decision: Decision) -> None:
+        for reporter in self._reporters:
+            reporter.check_held(item, decision)
+
+    def check_blocked(self, item: Check, decision: Decision) -> None:
+        for reporter in self._reporters:
+            reporter.check_blocked(item, decision)
+
+    def check_saved(self, item: Check, status: Status) -> None:
+        for reporter in self._reporters:
+            reporter.check_saved(item, status)
+
+    def interrupted(self, item: Check | None, signal_name: str) -> None:
+        for reporter in self._reporters:
+            reporter.interrupted(item, signal_name)
+
+    def summary(self, summary: Summary) -> None:
+        for reporter in self._reporters:
+            reporter.summary(summary)
 
 
 class ConsoleReporter:
@@ -168,6 +198,8 @@ class ConsoleReporter:
 
     def summary(self, summary: Summary) -> None:
         self._sink.activity(None)
+        if not self._sink.after_blank:
+            self._out()
         self._out(_RULE, "rule")
         self._out(_completed(summary), "title")
         self._out(_check_counts(summary))
@@ -284,10 +316,13 @@ class ConsoleSink:
         self._ticker: _Ticker | None = None
         self._status_shown = False
         self._closed = False
+        #: Whether the last line written was empty, to avoid doubled blank lines.
+        self.after_blank = True
 
     def write(self, text: str, style: str) -> None:
         with self._lock:
             self._clear_status()
+            self.after_blank = not text
             if self._colour and style in _COLOURS and text:
                 text = f"\x1b[{_COLOURS[style]}m{text}\x1b[0m"
             self._emit(text + "\n")
@@ -353,9 +388,11 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _silence(stream: TextIO) -> None:
-    try:
+    # Point the descriptor at /dev/null so that the interpreter's own flush at
+    # exit does not hit the closed pipe and print "Exception ignored".
+    # A stream with no descriptor cannot be redirected; printing has stopped
+    # anyway, which is all that matters.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, stream.fileno())
         os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass

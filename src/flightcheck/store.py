@@ -13,7 +13,7 @@ import os
 import secrets
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +45,9 @@ class Loaded:
 class StateStore(Protocol):
     """What the runner needs from wherever checkpoints are kept."""
 
-    def lock(self, *, wait: bool) -> contextlib.AbstractContextManager[None]: ...
+    def lock(
+        self, *, wait: bool, on_wait: Callable[[str], None]
+    ) -> contextlib.AbstractContextManager[None]: ...
 
     def load(self, *, quarantine: bool) -> Loaded: ...
 
@@ -73,7 +75,9 @@ class LocalStore:
         os.chmod(self.directory, 0o700)
 
     @contextlib.contextmanager
-    def lock(self, *, wait: bool) -> Iterator[None]:
+    def lock(
+        self, *, wait: bool, on_wait: Callable[[str], None] = logger.info
+    ) -> Iterator[None]:
         """Hold the directory for one run; a dead holder's lock is taken over."""
         import filelock  # deferred: only a run that writes needs it
 
@@ -88,9 +92,7 @@ class LocalStore:
                     f"another flightcheck run holds {self.directory} ({holder}); "
                     "wait for it, or pass --wait to queue behind it"
                 ) from None
-            logger.info(
-                "Waiting for the run that holds %s (%s)", self.directory, holder
-            )
+            on_wait(f"waiting for the run that holds {self.directory} ({holder})")
             lock.acquire()
         try:
             self._claim()

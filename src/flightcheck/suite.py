@@ -62,6 +62,8 @@ def read_config(project: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
+        # tomli is installed only where tomllib is missing, so mypy on 3.11+
+        # cannot see it.
         import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
         with path.open("rb") as stream:

@@ -42,7 +42,7 @@ def run(
     store = LocalStore(target.state_dir)
     redact = Redactor.for_environment(environ, secret_names(suite.checks))
     logs_dir = target.state_dir / "logs"
-    with store.lock(wait=wait):
+    with store.lock(wait=wait, on_wait=_tell):
         started = datetime.now().astimezone()
         log_path = history.create_log(logs_dir, started)
         with _logging_to(log_path, redact):
@@ -97,6 +97,11 @@ def _run(
     )
     notices = (store.took_over,) if store.took_over else ()
     return runner.run(loaded, notices)
+
+
+def _tell(text: str) -> None:
+    sys.stderr.write(f"flightcheck: {text}\n")
+    sys.stderr.flush()
 
 
 class _RedactingFormatter(logging.Formatter):
