@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from flightcheck import suite as suites
 from flightcheck.checks import Registry
 from flightcheck.errors import UsageError
+from flightcheck.inputs import Fingerprint, Scope, fingerprint
 from flightcheck.planner import Mode
 
 
@@ -34,6 +36,14 @@ class Target:
             else root / ".checkpoints"
         )
         return cls(project=root, state_dir=state, suite=suite)
+
+
+def fingerprint_all(
+    target: Target, suite: Registry, environ: Mapping[str, str], key: bytes | None
+) -> dict[str, Fingerprint]:
+    """Every check's fingerprint as the project stands now, by check id."""
+    scope = Scope(target.project, environ, key, excluded=(target.state_dir,))
+    return {item.id: fingerprint(item, scope) for item in suite.checks}
 
 
 def load_target(target: Target, mode: Mode) -> Registry:

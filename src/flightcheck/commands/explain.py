@@ -6,9 +6,8 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime
 
-from flightcheck.commands.common import Target, load_target
+from flightcheck.commands.common import Target, fingerprint_all, load_target
 from flightcheck.errors import ExitCode
-from flightcheck.inputs import Scope, fingerprint
 from flightcheck.planner import Action, Mode, plan
 from flightcheck.store import LocalStore
 from flightcheck.timefmt import words
@@ -26,13 +25,9 @@ def explain(target: Target, *, mode: Mode, environ: Mapping[str, str]) -> int:
     suite = load_target(target, mode)
     store = LocalStore(target.state_dir)
     loaded = store.load(quarantine=False)
-    scope = Scope(
-        project=target.project,
-        environ=environ,
-        secret_key=store.secret_key(create=False),
-        excluded=(target.state_dir,),
+    fingerprints = fingerprint_all(
+        target, suite, environ, store.secret_key(create=False)
     )
-    fingerprints = {item.id: fingerprint(item, scope) for item in suite.checks}
     now = datetime.now().astimezone()
     decisions = plan(suite.checks, loaded.checkpoint, fingerprints, now, mode)
     out = sys.stdout

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from flightcheck import history
 from flightcheck.checks import Registry
-from flightcheck.commands.common import Target, load_target
+from flightcheck.commands.common import Target, fingerprint_all, load_target
 from flightcheck.errors import InternalError
-from flightcheck.inputs import Scope, fingerprint, secret_names
+from flightcheck.inputs import secret_names
 from flightcheck.output import (
     ConsoleReporter,
     ConsoleSink,
@@ -74,13 +74,9 @@ def _run(
     log_path: Path,
 ) -> RunResult:
     loaded = store.load(quarantine=True)
-    scope = Scope(
-        project=target.project,
-        environ=environ,
-        secret_key=store.secret_key(create=True),
-        excluded=(target.state_dir,),
+    fingerprints = fingerprint_all(
+        target, suite, environ, store.secret_key(create=True)
     )
-    fingerprints = {item.id: fingerprint(item, scope) for item in suite.checks}
     reporter = Fanout(
         ConsoleReporter(ConsoleSink(sys.stdout, environ), redact),
         LogReporter(logger, redact),
