@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flightcheck.checks import CheckFailed, Context, Level, Status, check, title
+from flightcheck.checks import (
+    CheckFailed,
+    Context,
+    Level,
+    Status,
+    check,
+    prepare,
+    title,
+)
 from flightcheck.inputs import computed, config, env, files, program, secret
 
 __version__ = "0.1.0"
@@ -17,6 +25,7 @@ __all__ = [
     "config",
     "env",
     "files",
+    "prepare",
     "program",
     "secret",
     "title",

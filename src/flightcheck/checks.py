@@ -138,6 +138,9 @@ class Registry:
     def __init__(self, title: str = "Prerequisites") -> None:
         self.title = title
         self._checks: list[Check] = []
+        #: Called with the project directory before anything is planned; it
+        #: raises ``ConfigError`` when the project cannot run this suite.
+        self.prepare: Callable[[Path], None] | None = None
 
     @property
     def checks(self) -> tuple[Check, ...]:
@@ -215,6 +218,12 @@ def check(
 def title(text: str) -> None:
     """Name the suite; the banner prints it as ``TEXT — PREREQUISITES CHECK``."""
     _current.title = text
+
+
+def prepare(func: Callable[[Path], None]) -> Callable[[Path], None]:
+    """Run ``func(project_dir)`` before planning, to validate the project's set-up."""
+    _current.prepare = func
+    return func
 
 
 @contextlib.contextmanager

@@ -36,6 +36,10 @@ class Scope:
     environ: Mapping[str, str]
     secret_key: bytes | None
     excluded: tuple[Path, ...] = ()
+    #: A directory an input may keep a local cache in (never part of a digest).
+    cache_dir: Path | None = None
+    #: False when only reading is allowed (``--explain`` writes nothing).
+    cache_writable: bool = True
 
 
 class Input(Protocol):
@@ -137,9 +141,14 @@ class Secret:
 def _value_digest(value: str | None, key: bytes | None) -> str:
     if value is None:
         return "unset"
+    return keyed_digest(value.encode(), key)
+
+
+def keyed_digest(data: bytes, key: bytes | None) -> str:
+    """An HMAC-SHA256 digest of secret data; plain only while there is no key yet."""
     if key is None:
-        return digest(value.encode())
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:_DIGEST_CHARS]
+        return digest(data)
+    return hmac.new(key, data, hashlib.sha256).hexdigest()[:_DIGEST_CHARS]
 
 
 @dataclass(frozen=True)

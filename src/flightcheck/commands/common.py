@@ -39,16 +39,30 @@ class Target:
 
 
 def fingerprint_all(
-    target: Target, suite: Registry, environ: Mapping[str, str], key: bytes | None
+    target: Target,
+    suite: Registry,
+    environ: Mapping[str, str],
+    key: bytes | None,
+    *,
+    write_cache: bool,
 ) -> dict[str, Fingerprint]:
     """Every check's fingerprint as the project stands now, by check id."""
-    scope = Scope(target.project, environ, key, excluded=(target.state_dir,))
+    scope = Scope(
+        target.project,
+        environ,
+        key,
+        excluded=(target.state_dir,),
+        cache_dir=target.state_dir / "cache",
+        cache_writable=write_cache,
+    )
     return {item.id: fingerprint(item, scope) for item in suite.checks}
 
 
 def load_target(target: Target, mode: Mode) -> Registry:
     """Load the suite and check that ``--from-check`` names one of its checks."""
     registry = suites.load(suites.choose(target.project, target.suite))
+    if registry.prepare is not None:
+        registry.prepare(target.project)
     count = len(registry.checks)
     if mode.start is not None and not 1 <= mode.start <= count:
         raise UsageError(

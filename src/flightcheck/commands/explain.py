@@ -26,7 +26,7 @@ def explain(target: Target, *, mode: Mode, environ: Mapping[str, str]) -> int:
     store = LocalStore(target.state_dir)
     loaded = store.load(quarantine=False)
     fingerprints = fingerprint_all(
-        target, suite, environ, store.secret_key(create=False)
+        target, suite, environ, store.secret_key(create=False), write_cache=False
     )
     now = datetime.now().astimezone()
     decisions = plan(suite.checks, loaded.checkpoint, fingerprints, now, mode)

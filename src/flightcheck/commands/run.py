@@ -75,7 +75,7 @@ def _run(
 ) -> RunResult:
     loaded = store.load(quarantine=True)
     fingerprints = fingerprint_all(
-        target, suite, environ, store.secret_key(create=True)
+        target, suite, environ, store.secret_key(create=True), write_cache=True
     )
     reporter = Fanout(
         ConsoleReporter(ConsoleSink(sys.stdout, environ), redact),
