@@ -17,7 +17,7 @@ from flightcheck.errors import ConfigError, FlightcheckError
 
 CONFIG_NAME = "flightcheck.toml"
 SUITE_FILE_NAME = "flightcheck_checks.py"
-BUILTIN_SUITE = "flightcheck.example_suite"
+BUILTIN_SUITE = "flightcheck.ray.suite"
 
 
 @dataclass(frozen=True)

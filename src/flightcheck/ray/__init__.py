@@ -1,0 +1,1 @@
+"""The built-in suite for a Ray pipeline deployed to AWS with CloudFormation."""

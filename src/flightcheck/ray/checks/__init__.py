@@ -1,0 +1,1 @@
+"""One module per check: ``inputs(config)`` says what it depends on; ``run`` checks."""
