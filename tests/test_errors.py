@@ -133,7 +133,10 @@ def test_builtin_suite_runs_when_the_project_has_none(tmp_path: Path) -> None:
     )
 
     assert done.returncode == 0, done.stderr
-    assert "[ 3 ] Project Settings - will run: never ran" in done.stdout
+    assert "[ 1 ] AWS CLI - will run: never ran" in done.stdout
+    assert "[ 7 ] S3 Bucket Name - will run: never ran" in done.stdout
+    assert "[10 ] CloudFormation Template - will run: never ran" in done.stdout
+    assert "10 of 10 checks will run." in done.stdout
 
 
 def test_check_timeout_fails_the_check_and_the_run_goes_on(project: Project) -> None:

@@ -43,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=_PROG,
         description="Run prerequisite checks; skip those that passed and still hold.",
-        epilog="Other commands: 'flightcheck demo' runs the example suite twice.",
+        epilog=(
+            "Other commands: 'flightcheck init' writes a project's starting files;"
+            " 'flightcheck demo' runs the example project on a local AWS emulator."
+        ),
     )
     how = parser.add_mutually_exclusive_group()
     how.add_argument(
@@ -96,8 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _build_init_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=f"{_PROG} init",
+        description="Write the project's starting files where they are missing.",
+    )
+    parser.add_argument(
+        "--project", metavar="DIR", help="the project directory (default: .)"
+    )
+    return parser
+
+
 def _build_demo_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=f"{_PROG} demo", description="Run the example suite twice.")
+    parser = _Parser(
+        prog=f"{_PROG} demo",
+        description="Run the example Ray project twice on a local AWS emulator.",
+    )
     parser.add_argument(
         "--keep",
         action="store_true",
@@ -130,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: list[str]) -> int:
     from flightcheck.runner import Stopped, stop_on_signals
 
+    if args[:1] == ["init"]:
+        from flightcheck.commands.init import init
+
+        return init(project=_build_init_parser().parse_args(args[1:]).project)
     if args[:1] == ["demo"]:
         from flightcheck.commands.demo import demo
 
