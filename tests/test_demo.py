@@ -35,7 +35,7 @@ def no_docker_env(tmp_path: Path) -> dict[str, str]:
         DOCKER_HOST=f"unix://{tmp_path / 'no-docker.sock'}",
         AWS_PROFILE="someone-real",
         AWS_ENDPOINT_URL="http://127.0.0.1:9",
-        AWS_ACCESS_KEY_ID="AKIAREALLOOKINGKEY00",
+        AWS_ACCESS_KEY_ID="users-own-access-key-id",
         OPENAI_API_KEY="sk-the-users-own-key-000111",
     )
 
