@@ -16,9 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -256,6 +254,11 @@ def _ecr_holds(ecr: Any, repository: str, tag: str) -> bool:
 
 def _v2_holds(registry: Registry, repository: str, tag: str) -> bool:
     """Ask the registry's v2 API whether ``repository:tag`` has a manifest."""
+    # Imported here: http.client, ssl and email cost ~15 ms, and every run
+    # imports this module, including those that skip every check.
+    import urllib.error
+    import urllib.request
+
     host = urllib.parse.urlsplit("//" + registry.host).hostname or ""
     local = _LOOPBACK.fullmatch(host) is not None
     url = (

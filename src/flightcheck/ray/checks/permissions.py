@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -314,6 +313,8 @@ class _NoProbe(Exception):
 def _probe_all(
     ctx: Context, config: RayConfig, wanted: list[str]
 ) -> dict[str, Verdict]:
+    import uuid
+
     token = uuid.uuid4().hex[:12]
     targets = _Targets(
         repository=config.image.repository,
