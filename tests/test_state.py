@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 
 import pytest
 
@@ -51,6 +52,21 @@ def test_checkpoint_keeps_the_spec_fields_and_one_entry_per_check(
         assert set(entry) >= ENTRY_FIELDS
     assert checks["4"]["status"] == "FAIL"
     assert checks["8"]["status"] == "BLOCKED"
+
+
+def test_state_directory_keeps_itself_out_of_git(project: Project) -> None:
+    project.run()
+    subprocess.run(["git", "init", "-q", str(project.root)], check=True)
+
+    status = subprocess.run(
+        ["git", "-C", str(project.root), "status", "--porcelain", "--untracked=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert ".checkpoints" not in status
+    assert "flightcheck_checks.py" in status
 
 
 def test_state_directory_and_files_are_private(project: Project) -> None:

@@ -31,6 +31,7 @@ _KEY_NAME = "fingerprint.key"
 _KEY_BYTES = 32
 _LOCK_NAME = ".lock"
 _HOLDER_NAME = "lock-holder.json"
+_GITIGNORE = b"# Written by flightcheck: local state, never to be committed.\n*\n"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class LocalStore:
                 f"cannot create the state directory {self.directory}: {exc.strerror}"
             ) from None
         os.chmod(self.directory, 0o700)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            # The state holds the key for secret fingerprints: keep it out of
+            # version control even where the project's .gitignore forgets it.
+            self._write_atomic(ignore, _GITIGNORE)
 
     @contextlib.contextmanager
     def lock(
