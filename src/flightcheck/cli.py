@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str]) -> int:
-    from flightcheck.runner import Stopped, stop_on_signals
+    from flightcheck.signals import Stopped, stop_on_signals
 
     if args[:1] == ["init"]:
         from flightcheck.commands.init import init

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 
 from flightcheck.checks import Check, CheckFailed, Context, Level, Registry, Status
 from flightcheck.errors import ExitCode
@@ -28,24 +23,12 @@ from flightcheck.planner import (
     outcome_of,
     plan,
 )
+from flightcheck.signals import CheckTimeout, Stopped, deadline, signals_deferred
 from flightcheck.state import Checkpoint, CheckRecord
 from flightcheck.store import Loaded, StateStore
 from flightcheck.timefmt import clock, words
 
 logger = logging.getLogger(__name__)
-
-
-class Stopped(BaseException):
-    """A signal asked the run to stop; carries the exit code it implies."""
-
-    def __init__(self, signal_name: str, exit_code: ExitCode) -> None:
-        super().__init__(signal_name)
-        self.signal_name = signal_name
-        self.exit_code = exit_code
-
-
-class _CheckTimeout(BaseException):
-    """Raised inside a check when its timeout runs out (not catchable as Exception)."""
 
 
 @dataclass
@@ -176,11 +159,11 @@ class Runner:
         )
         started = time.monotonic()
         try:
-            with _deadline(item.timeout):
+            with deadline(item.timeout):
                 item.func(ctx)
         except CheckFailed as exc:
             ctx.fail(str(exc) or "failed")
-        except _CheckTimeout:
+        except CheckTimeout:
             ctx.fail(f"Timed out after {clock(item.timeout or 0)}")
         except (KeyboardInterrupt, Stopped):
             duration = time.monotonic() - started
@@ -237,7 +220,7 @@ class Runner:
             pass_count=self._tally.passed,
             fail_count=self._tally.failed,
         )
-        with _signals_deferred():
+        with signals_deferred():
             self.store.save(state)
         self._state = state
         if announce:
@@ -312,62 +295,3 @@ class Runner:
             saved_s=tally.saved_s,
             log_file=self.log_file,
         )
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float | None) -> Iterator[None]:
-    """Raise ``_CheckTimeout`` in the check once ``seconds`` have passed."""
-    # Limitation: timeouts use SIGALRM, so they apply only to checks run in the
-    # main thread on POSIX systems; elsewhere a check runs without a deadline.
-    if seconds is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise _CheckTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while a checkpoint is written: no result is lost."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-@contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Make SIGTERM stop the run; a first Ctrl+C stops it, a second exits at once."""
-    interrupts = 0
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        nonlocal interrupts
-        interrupts += 1
-        if interrupts > 1:
-            os._exit(ExitCode.INTERRUPTED)
-        raise KeyboardInterrupt
-
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        raise Stopped("SIGTERM", ExitCode.TERMINATED)
-
-    old_int = signal.signal(signal.SIGINT, on_sigint)
-    old_term = signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)

@@ -13,15 +13,10 @@ from pathlib import Path
 from flightcheck import history
 from flightcheck.checks import Registry
 from flightcheck.commands.common import Target, fingerprint_all, load_target
+from flightcheck.console import ConsoleReporter, ConsoleSink
 from flightcheck.errors import InternalError
 from flightcheck.inputs import secret_names
-from flightcheck.output import (
-    ConsoleReporter,
-    ConsoleSink,
-    Fanout,
-    LogReporter,
-    Redactor,
-)
+from flightcheck.output import Fanout, LogReporter, Redactor
 from flightcheck.planner import Mode
 from flightcheck.runner import Runner, RunResult
 from flightcheck.store import LocalStore
