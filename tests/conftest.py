@@ -77,6 +77,24 @@ class Project:
         )
         return Result(args, done.returncode, done.stdout, done.stderr)
 
+    def imports(self, *args: str, timeout: float = 120) -> tuple[Result, set[str]]:
+        """Run under ``-X importtime``; the top-level packages the run imported."""
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", *self.command(*args)[1:]],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        packages = {
+            line.split("|")[-1].strip().split(".")[0]
+            for line in done.stderr.splitlines()
+            if line.startswith("import time:") and "imported package" not in line
+        }
+        packages.discard("")
+        return Result(args, done.returncode, done.stdout, done.stderr), packages
+
     def start(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             self.command(*args),
